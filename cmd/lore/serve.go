@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/lorehq/lore"
+	"github.com/lorehq/lore/jobs"
+	"github.com/lorehq/lore/web"
+)
+
+// Config is the configuration of `lore serve`.
+type Config struct {
+	Addr          string
+	Store         storeFlags
+	Role          string
+	TLSCert       string
+	TLSKey        string
+	TLSSelfSigned bool
+	LogFormat     string
+	LogLevel      string
+	MaxWorkers    int
+	JobTimeout    time.Duration
+}
+
+func (c *Config) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	c.Store.register(fs)
+	fs.StringVar(&c.Role, "role", "all", "web (serve the portal and API), worker (work jobs) or all")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.BoolVar(&c.TLSSelfSigned, "tls-self-signed", false, "serve TLS with a self-signed certificate made at start")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.IntVar(&c.MaxWorkers, "max-workers", 20, "jobs this process works at once")
+	fs.DurationVar(&c.JobTimeout, "job-timeout", 10*time.Minute, "longest time one job may run")
+}
+
+func (c *Config) validate() error {
+	switch c.Role {
+	case "web", "worker", "all":
+	default:
+		return lore.Errorf(lore.EINVALID, "--role must be web, worker or all, not %q", c.Role)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return lore.Errorf(lore.EINVALID, "give both --tls-cert and --tls-key, or neither")
+	}
+	if c.TLSCert != "" && c.TLSSelfSigned {
+		return lore.Errorf(lore.EINVALID, "give --tls-cert/--tls-key or --tls-self-signed, not both")
+	}
+	if c.Role == "worker" && c.Store.databaseURL == "" {
+		return lore.Errorf(lore.EINVALID, "--role worker needs --database-url: separate worker processes share a PostgreSQL store")
+	}
+	return nil
+}
+
+func (c *Config) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, lore.Errorf(lore.EINVALID, "--log-level must be debug, info, warn or error")
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.LogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, lore.Errorf(lore.EINVALID, "--log-format must be text or json")
+}
+
+// Main is a running Lore process: store, queue and HTTP server.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+
+	stack    *stack
+	queue    *jobs.Queue
+	server   *http.Server
+	listener net.Listener
+	tls      bool
+}
+
+// NewMain returns a Main for cfg that logs to logw.
+func NewMain(cfg Config, logw io.Writer) (*Main, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	logger, err := cfg.logger(logw)
+	if err != nil {
+		return nil, err
+	}
+	return &Main{Config: cfg, Logger: logger}, nil
+}
+
+// Run opens everything and starts serving; it returns once the server listens.
+func (m *Main) Run(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	m.stack, err = openStack(ctx, m.Config.Store, m.Logger, true)
+	if err != nil {
+		return err
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &jobs.PingWorker{})
+	work := m.Config.Role != "web"
+	m.queue, err = jobs.New(jobs.Config{
+		DB: m.stack.store.DB(), Dialect: m.stack.store.Dialect(), Logger: m.Logger, Work: work,
+		MaxWorkers: m.Config.MaxWorkers, JobTimeout: m.Config.JobTimeout,
+	}, workers)
+	if err != nil {
+		return err
+	}
+	if work {
+		if err := m.queue.Start(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("start job queue: %w", err)
+		}
+	}
+	var tlsConfig *tls.Config
+	switch {
+	case m.Config.TLSCert != "":
+		cert, err := tls.LoadX509KeyPair(m.Config.TLSCert, m.Config.TLSKey)
+		if err != nil {
+			return lore.Errorf(lore.EINVALID, "cannot load --tls-cert/--tls-key: %v", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	case m.Config.TLSSelfSigned:
+		cert, err := selfSignedCert(m.Config.Addr)
+		if err != nil {
+			return err
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	m.tls = tlsConfig != nil
+	var handler http.Handler = http.NotFoundHandler()
+	if m.Config.Role != "worker" {
+		srv, err := web.New(web.Config{
+			Accounts: lore.NewAccounts(m.stack.store),
+			Store:    m.stack.store,
+			Logger:   m.Logger,
+			TLS:      m.tls,
+			Version:  Version,
+		})
+		if err != nil {
+			return err
+		}
+		handler = srv.Handler()
+	} else {
+		handler = workerHandler(m)
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return lore.Errorf(lore.EUNAVAILABLE, "cannot listen on %s: %v; choose another --addr", m.Config.Addr, err)
+	}
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+	m.listener = ln
+	m.server = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := m.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	m.Logger.Info("lore serving", "url", m.URL(), "role", m.Config.Role, "store", string(m.stack.store.Dialect()), "version", Version)
+	return nil
+}
+
+// workerHandler serves only health checks on a worker process.
+func workerHandler(m *Main) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	return mux
+}
+
+// URL returns the base URL Lore serves on.
+func (m *Main) URL() string {
+	if m.listener == nil {
+		return ""
+	}
+	scheme := "http"
+	if m.tls {
+		scheme = "https"
+	}
+	addr := m.listener.Addr().String()
+	if strings.HasPrefix(addr, "[::]") || strings.HasPrefix(addr, "0.0.0.0") {
+		_, port, _ := net.SplitHostPort(addr)
+		addr = "127.0.0.1:" + port
+	}
+	return scheme + "://" + addr
+}
+
+// Close shuts the server down gracefully, lets running jobs finish briefly, and closes the store.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if m.server != nil {
+		m.server.Shutdown(ctx)
+	}
+	if m.queue != nil {
+		m.queue.Stop(ctx)
+	}
+	if m.stack != nil {
+		return m.stack.Close()
+	}
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("lore serve", stderr)
+	var cfg Config
+	cfg.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	m, err := NewMain(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	m.Logger.Info("shutting down")
+	return m.Close()
+}

@@ -1,0 +1,6 @@
+package lore
+
+import "context"
+
+// Context is context.Context, named here so domain interfaces read short.
+type Context = context.Context
