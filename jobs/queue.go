@@ -124,3 +124,15 @@ func (q *Queue) Stop(ctx context.Context) error {
 	}
 	return nil
 }
+
+// RecoverInterrupted makes jobs that were running when the previous process stopped available
+// again. Only for the embedded store, where `lore serve` holds the data dir's serve lock and is
+// therefore the only process working jobs; on PostgreSQL, River rescues the jobs of dead
+// workers after RescueAfter.
+func RecoverInterrupted(ctx context.Context, db *sql.DB) (int64, error) {
+	res, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
+	if err != nil {
+		return 0, fmt.Errorf("recover interrupted jobs: %w", err)
+	}
+	return res.RowsAffected()
+}

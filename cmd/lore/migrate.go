@@ -14,11 +14,11 @@ func runMigrate(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := openStack(ctx, sf, slog.New(slog.DiscardHandler), true)
+	st, err := openStack(ctx, sf, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	fmt.Fprintf(stdout, "store migrated to schema version %d\n", st.store.SchemaVersion())
+	fmt.Fprintf(stdout, "store migrated to schema version %d\n", st.Store.SchemaVersion())
 	return nil
 }

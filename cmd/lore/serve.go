@@ -13,10 +13,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/lorehq/lore"
+	"github.com/lorehq/lore/internal/stack"
 	"github.com/lorehq/lore/jobs"
+	"github.com/lorehq/lore/store"
 	"github.com/lorehq/lore/web"
 )
 
@@ -85,8 +85,8 @@ type Main struct {
 	Config Config
 	Logger *slog.Logger
 
-	stack    *stack
-	queue    *jobs.Queue
+	stack    *stack.Stack
+	unlock   func()
 	server   *http.Server
 	listener net.Listener
 	tls      bool
@@ -111,22 +111,32 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.Close()
 		}
 	}()
-	m.stack, err = openStack(ctx, m.Config.Store, m.Logger, true)
-	if err != nil {
-		return err
-	}
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &jobs.PingWorker{})
 	work := m.Config.Role != "web"
-	m.queue, err = jobs.New(jobs.Config{
-		DB: m.stack.store.DB(), Dialect: m.stack.store.Dialect(), Logger: m.Logger, Work: work,
-		MaxWorkers: m.Config.MaxWorkers, JobTimeout: m.Config.JobTimeout,
-	}, workers)
+	if m.Config.Store.databaseURL == "" {
+		if err := stack.PrepareDataDir(m.Config.Store.dataDir); err != nil {
+			return err
+		}
+		// One `lore serve` per embedded store: it is the only process working its jobs.
+		if m.unlock, err = stack.TryLockDir(m.Config.Store.dataDir, "serve.lock", "another `lore serve`"); err != nil {
+			return err
+		}
+	}
+	m.stack, err = stack.Open(ctx, stack.Options{
+		DataDir: m.Config.Store.dataDir, DatabaseURL: m.Config.Store.databaseURL, KeyProvider: m.Config.Store.keyProvider,
+		Logger: m.Logger, Migrate: true, Queue: true, Work: work, MaxWorkers: m.Config.MaxWorkers, JobTimeout: m.Config.JobTimeout,
+	})
 	if err != nil {
 		return err
 	}
 	if work {
-		if err := m.queue.Start(context.WithoutCancel(ctx)); err != nil {
+		if m.stack.Store.Dialect() == store.SQLite {
+			if n, err := jobs.RecoverInterrupted(ctx, m.stack.Store.DB()); err != nil {
+				return err
+			} else if n > 0 {
+				m.Logger.Info("resumed jobs interrupted by the last stop", "jobs", n)
+			}
+		}
+		if err := m.stack.Queue.Start(context.WithoutCancel(ctx)); err != nil {
 			return fmt.Errorf("start job queue: %w", err)
 		}
 	}
@@ -149,8 +159,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	var handler http.Handler = http.NotFoundHandler()
 	if m.Config.Role != "worker" {
 		srv, err := web.New(web.Config{
-			Accounts: lore.NewAccounts(m.stack.store),
-			Store:    m.stack.store,
+			Accounts: lore.NewAccounts(m.stack.Store),
+			Store:    m.stack.Store,
+			Catalog:  m.stack.Catalog,
 			Logger:   m.Logger,
 			TLS:      m.tls,
 			Version:  Version,
@@ -182,7 +193,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.Logger.Error("http server stopped", "err", err)
 		}
 	}()
-	m.Logger.Info("lore serving", "url", m.URL(), "role", m.Config.Role, "store", string(m.stack.store.Dialect()), "version", Version)
+	m.Logger.Info("lore serving", "url", m.URL(), "role", m.Config.Role, "store", string(m.stack.Store.Dialect()), "version", Version)
 	return nil
 }
 
@@ -217,13 +228,14 @@ func (m *Main) Close() error {
 	if m.server != nil {
 		m.server.Shutdown(ctx)
 	}
-	if m.queue != nil {
-		m.queue.Stop(ctx)
-	}
+	var err error
 	if m.stack != nil {
-		return m.stack.Close()
+		err = m.stack.Close()
 	}
-	return nil
+	if m.unlock != nil {
+		m.unlock()
+	}
+	return err
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -22,16 +22,16 @@ func runTokens(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	st, err := openStack(ctx, sf, slog.New(slog.DiscardHandler), true)
+	st, err := openStack(ctx, sf, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	token, t, err := lore.NewAccounts(st.store).CreateToken(ctx, *email, *name)
+	token, t, err := lore.NewAccounts(st.Store).CreateToken(ctx, *email, *name)
 	if err != nil {
 		return err
 	}
-	_ = st.store.RecordAudit(ctx, &lore.AuditEntry{ActorEmail: "cli", Action: "token.create", Target: *email, Detail: fmt.Sprintf("token %d %q", t.ID, t.Name)})
+	_ = st.Store.RecordAudit(ctx, &lore.AuditEntry{ActorEmail: "cli", Action: "token.create", Target: *email, Detail: fmt.Sprintf("token %d %q", t.ID, t.Name)})
 	fmt.Fprintln(stdout, token)
 	return nil
 }

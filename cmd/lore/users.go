@@ -32,7 +32,7 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	st, err := openStack(ctx, sf, slog.New(slog.DiscardHandler), true)
+	st, err := openStack(ctx, sf, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
@@ -41,11 +41,11 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	if *admin {
 		role = lore.RoleAdmin
 	}
-	u, err := lore.NewAccounts(st.store).CreateUser(ctx, *email, pw, role, false)
+	u, err := lore.NewAccounts(st.Store).CreateUser(ctx, *email, pw, role, false)
 	if err != nil {
 		return err
 	}
-	_ = st.store.RecordAudit(ctx, &lore.AuditEntry{ActorEmail: "cli", Action: "user.create", Target: u.Email, Detail: "role " + u.Role})
+	_ = st.Store.RecordAudit(ctx, &lore.AuditEntry{ActorEmail: "cli", Action: "user.create", Target: u.Email, Detail: "role " + u.Role})
 	fmt.Fprintf(stdout, "created %s %s (id %d)\n", u.Role, u.Email, u.ID)
 	return nil
 }
