@@ -11,12 +11,12 @@ const (
 // Connection is a saved warehouse connection. Its secrets are stored sealed and never leave the
 // server: Secrets only says which are set.
 type Connection struct {
-	ID        int64                  `json:"id"`
-	Name      string                 `json:"name"`
-	Type      string                 `json:"type"`
-	Config    map[string]string      `json:"config"`
-	Secrets   map[string]SecretState `json:"secrets"`
-	Settings  ConnectionSettings     `json:"settings"`
+	ID       int64                  `json:"id"`
+	Name     string                 `json:"name"`
+	Type     string                 `json:"type"`
+	Config   map[string]string      `json:"config"`
+	Secrets  map[string]SecretState `json:"secrets"`
+	Settings ConnectionSettings     `json:"settings"`
 	// ExternalID is minted by Lore for IAM role assumption; clients can read it, never set it.
 	ExternalID string    `json:"external_id,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`

@@ -84,7 +84,9 @@ func (s *Store) FindPersona(ctx context.Context, id int64) (*lore.Persona, error
 }
 
 // ListPersonas returns every persona ordered by name.
-func (s *Store) ListPersonas(ctx context.Context) ([]*lore.Persona, error) { return s.listPersonas(ctx, 0) }
+func (s *Store) ListPersonas(ctx context.Context) ([]*lore.Persona, error) {
+	return s.listPersonas(ctx, 0)
+}
 
 func (s *Store) listPersonas(ctx context.Context, id int64) ([]*lore.Persona, error) {
 	q := `SELECT id, name, description, instructions, glossary, created_at, updated_at FROM personas`
