@@ -36,6 +36,9 @@ type Options struct {
 	DataDir string
 	// DatabaseURL reuses a PostgreSQL database (restarts, several processes).
 	DatabaseURL string
+	// NoAdmin creates no user, so the portal opens on first-run setup; Admin and AdminToken
+	// stay empty.
+	NoAdmin bool
 }
 
 // Lore is a running Lore.
@@ -88,6 +91,9 @@ func New(t testing.TB, o Options) *Lore {
 		l.server.Close()
 		st.Close()
 	})
+	if o.NoAdmin {
+		return l
+	}
 	if n, _ := st.Store.CountUsers(ctx); n == 0 {
 		l.Admin, err = acc.CreateUser(ctx, "admin@example.com", AdminPassword, lore.RoleAdmin, false)
 	} else {
