@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/riverqueue/river"
@@ -141,6 +140,3 @@ func (s *Service) neighbours(ctx context.Context, t *lore.Table) []describe.Neig
 	}
 	return out
 }
-
-// describeErr wraps describer failures with the table name.
-func describeErr(t *lore.Table, err error) error { return fmt.Errorf("describe %s: %w", t.Ref(), err) }

@@ -264,7 +264,6 @@ func (s *Store) FindRun(ctx context.Context, runID int64, withItems bool) (*lore
 	}
 	defer rows.Close()
 	now := s.now().UTC()
-	var doneElapsed time.Duration
 	for rows.Next() {
 		var it lore.RunItem
 		var db, schema, name string
@@ -289,7 +288,6 @@ func (s *Store) FindRun(ctx context.Context, runID int64, withItems bool) (*lore
 			r.Counts.Running++
 		case lore.StatusDone:
 			r.Counts.Done++
-			doneElapsed += time.Duration(it.ElapsedMS) * time.Millisecond
 		case lore.StatusFailed:
 			r.Counts.Failed++
 		case lore.StatusCancelled:
