@@ -71,6 +71,7 @@ func (s *Store) ApplyCatalog(ctx context.Context, connID int64, metas []lore.Tab
 		seen := map[lore.TableRef]bool{}
 		var colBatch []columnRow
 		var descBatch []descRow
+		var fresh []newTable
 		for i := range metas {
 			m := &metas[i]
 			seen[m.Ref] = true
@@ -106,21 +107,38 @@ func (s *Store) ApplyCatalog(ctx context.Context, connID int64, metas []lore.Tab
 					return mapErr(err)
 				}
 			} else {
-				err := tx.QueryRowContext(ctx, `INSERT INTO catalog_tables (connection_id, database_name, schema_name, name, kind, comment,
-					row_estimate, size_bytes, primary_key, foreign_keys, fingerprint, created_at, updated_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-					connID, m.Ref.Database, m.Ref.Schema, m.Ref.Name, m.Kind, m.Comment, m.RowEstimate, m.SizeBytes,
-					string(pk), string(fks), fp, now, now).Scan(&id)
-				if err != nil {
-					return mapErr(err)
-				}
-				res.Diff.Added = append(res.Diff.Added, m.Ref.String())
+				fresh = append(fresh, newTable{m, string(pk), string(fks), fp})
+				continue
 			}
 			res.Process = append(res.Process, id)
 			if m.Comment != "" {
 				descBatch = append(descBatch, descRow{id, "", m.Comment})
 			}
 			for _, c := range m.Columns {
+				colBatch = append(colBatch, columnRow{id, c})
+				if c.Comment != "" {
+					descBatch = append(descBatch, descRow{id, c.Name, c.Comment})
+				}
+			}
+			if len(colBatch) >= 2000 {
+				if err := s.insertColumns(ctx, tx, colBatch); err != nil {
+					return err
+				}
+				colBatch = colBatch[:0]
+			}
+		}
+		ids, err := insertTables(ctx, tx, s.dialect, connID, fresh, now)
+		if err != nil {
+			return err
+		}
+		for i, nt := range fresh {
+			id := ids[i]
+			res.Diff.Added = append(res.Diff.Added, nt.m.Ref.String())
+			res.Process = append(res.Process, id)
+			if nt.m.Comment != "" {
+				descBatch = append(descBatch, descRow{id, "", nt.m.Comment})
+			}
+			for _, c := range nt.m.Columns {
 				colBatch = append(colBatch, columnRow{id, c})
 				if c.Comment != "" {
 					descBatch = append(descBatch, descRow{id, c.Name, c.Comment})
@@ -237,8 +255,12 @@ func columnChanges(ctx context.Context, tx *sql.Tx, id int64, m *lore.TableMeta)
 
 // insertColumns writes column rows with multi-row INSERTs (a few hundred rows per statement).
 func (s *Store) insertColumns(ctx context.Context, tx *sql.Tx, rows []columnRow) error {
+	d := s.dialect
+	if d == Postgres {
+		return insertColumnsUnnest(ctx, tx, rows)
+	}
 	const per = 9
-	const batch = 100
+	const batch = 400
 	for start := 0; start < len(rows); start += batch {
 		end := min(start+batch, len(rows))
 		var b strings.Builder
@@ -248,7 +270,7 @@ func (s *Store) insertColumns(ctx context.Context, tx *sql.Tx, rows []columnRow)
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("(" + placeholders(i*per+1, per) + ")")
+			b.WriteString("(" + d.placeholders(i*per+1, per) + ")")
 			args = append(args, r.tableID, r.c.Name, r.c.Position, r.c.Type, r.c.Nullable, r.c.Default, r.c.Comment, r.c.PrimaryKey, false)
 		}
 		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
@@ -259,8 +281,12 @@ func (s *Store) insertColumns(ctx context.Context, tx *sql.Tx, rows []columnRow)
 }
 
 func (s *Store) insertCommentDescriptions(ctx context.Context, tx *sql.Tx, rows []descRow, now time.Time) error {
+	d := s.dialect
+	if d == Postgres {
+		return insertCommentsUnnest(ctx, tx, rows, now)
+	}
 	const per = 5
-	const batch = 150
+	const batch = 500
 	for start := 0; start < len(rows); start += batch {
 		end := min(start+batch, len(rows))
 		var b strings.Builder
@@ -270,7 +296,7 @@ func (s *Store) insertCommentDescriptions(ctx context.Context, tx *sql.Tx, rows 
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("(" + placeholders(i*per+1, per) + ")")
+			b.WriteString("(" + d.placeholders(i*per+1, per) + ")")
 			args = append(args, r.tableID, r.column, lore.SourceComment, r.text, now)
 		}
 		b.WriteString(` ON CONFLICT (table_id, column_name, source) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at`)
@@ -279,4 +305,97 @@ func (s *Store) insertCommentDescriptions(ctx context.Context, tx *sql.Tx, rows 
 		}
 	}
 	return nil
+}
+
+type newTable struct {
+	m           *lore.TableMeta
+	pk, fks, fp string
+}
+
+// insertTables inserts new tables with multi-row INSERTs and returns their ids in order.
+func insertTables(ctx context.Context, tx *sql.Tx, d Dialect, connID int64, ts []newTable, now time.Time) ([]int64, error) {
+	const per = 13
+	const batch = 70
+	ids := make([]int64, 0, len(ts))
+	for start := 0; start < len(ts); start += batch {
+		end := min(start+batch, len(ts))
+		var b strings.Builder
+		b.WriteString(`INSERT INTO catalog_tables (connection_id, database_name, schema_name, name, kind, comment,
+			row_estimate, size_bytes, primary_key, foreign_keys, fingerprint, created_at, updated_at) VALUES `)
+		args := make([]any, 0, (end-start)*per)
+		for i, nt := range ts[start:end] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + d.placeholders(i*per+1, per) + ")")
+			m := nt.m
+			args = append(args, connID, m.Ref.Database, m.Ref.Schema, m.Ref.Name, m.Kind, m.Comment, m.RowEstimate, m.SizeBytes,
+				nt.pk, nt.fks, nt.fp, now, now)
+		}
+		b.WriteString(` RETURNING id, database_name, schema_name, name`)
+		rows, err := tx.QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		// RETURNING order is not guaranteed: map the ids back by name.
+		byRef := map[lore.TableRef]int64{}
+		for rows.Next() {
+			var id int64
+			var r lore.TableRef
+			if err := rows.Scan(&id, &r.Database, &r.Schema, &r.Name); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			byRef[r] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		for _, nt := range ts[start:end] {
+			id, ok := byRef[nt.m.Ref]
+			if !ok {
+				return nil, fmt.Errorf("insert tables: no id returned for %s", nt.m.Ref)
+			}
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// On PostgreSQL, bulk rows travel as one array per column and are expanded with unnest: one
+// short statement instead of thousands of placeholders to parse and plan.
+
+func insertColumnsUnnest(ctx context.Context, tx *sql.Tx, rows []columnRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	n := len(rows)
+	ids, pos := make([]int64, n), make([]int64, n)
+	names, types, defs, comments := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	nullable, pk := make([]bool, n), make([]bool, n)
+	for i, r := range rows {
+		ids[i], pos[i] = r.tableID, int64(r.c.Position)
+		names[i], types[i], defs[i], comments[i] = r.c.Name, r.c.Type, r.c.Default, r.c.Comment
+		nullable[i], pk[i] = r.c.Nullable, r.c.PrimaryKey
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO catalog_columns (table_id, name, position, type, nullable, default_value, comment, primary_key, no_sample)
+		SELECT t, n, p, ty, nu, d, c, pk, FALSE FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::boolean[], $6::text[], $7::text[], $8::boolean[])
+		AS u(t, n, p, ty, nu, d, c, pk)`, ids, names, pos, types, nullable, defs, comments, pk)
+	return mapErr(err)
+}
+
+func insertCommentsUnnest(ctx context.Context, tx *sql.Tx, rows []descRow, now time.Time) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	ids, cols, texts := make([]int64, len(rows)), make([]string, len(rows)), make([]string, len(rows))
+	for i, r := range rows {
+		ids[i], cols[i], texts[i] = r.tableID, r.column, r.text
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO descriptions (table_id, column_name, source, text, updated_at)
+		SELECT t, c, $4, x, $5 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(t, c, x)
+		ON CONFLICT (table_id, column_name, source) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at`,
+		ids, cols, texts, lore.SourceComment, now)
+	return mapErr(err)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/lorehq/lore"
@@ -83,7 +82,7 @@ func (s *Store) AddRunItems(ctx context.Context, runID int64, diff *lore.Diff, i
 				if i > 0 {
 					q += ", "
 				}
-				q += fmt.Sprintf("($%d, $%d, $%d, 'queued')", i*per+1, i*per+2, i*per+3)
+				q += "(" + s.dialect.placeholders(i*per+1, per) + ", 'queued')"
 				args = append(args, runID, it.TableID, it.Job)
 			}
 			q += ` ON CONFLICT (run_id, table_id, job) DO UPDATE SET state = 'queued', error = '', finished_at = NULL`

@@ -257,14 +257,21 @@ func notFound(format string, args ...any) error {
 	return lore.Errorf(lore.ENOTFOUND, format, args...)
 }
 
-// placeholders returns "$from, $from+1, …" n times.
-func placeholders(from, n int) string {
+// placeholders returns n parameter placeholders numbered from `from`: "$from, $from+1, …" on
+// PostgreSQL, anonymous "?" on SQLite. SQLite treats $N as a named parameter and resolves each
+// name with a linear search, which makes statements with thousands of them quadratic to parse;
+// anonymous parameters bind in order at no cost.
+func (d Dialect) placeholders(from, n int) string {
 	var b strings.Builder
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "$%d", from+i)
+		if d == SQLite {
+			b.WriteByte('?')
+		} else {
+			fmt.Fprintf(&b, "$%d", from+i)
+		}
 	}
 	return b.String()
 }

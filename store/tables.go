@@ -56,12 +56,11 @@ func (s *Store) ListTables(ctx context.Context, f TableFilter) ([]*lore.Table, e
 		if len(f.IDs) == 0 {
 			return nil, nil
 		}
-		ph := make([]string, len(f.IDs))
-		for i, id := range f.IDs {
+		from := len(args) + 1
+		for _, id := range f.IDs {
 			args = append(args, id)
-			ph[i] = "$" + itoa(len(args))
 		}
-		where = append(where, "id IN ("+strings.Join(ph, ", ")+")")
+		where = append(where, "id IN ("+s.dialect.placeholders(from, len(f.IDs))+")")
 	}
 	q := `SELECT ` + tableColumns + ` FROM catalog_tables`
 	if len(where) > 0 {

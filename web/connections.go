@@ -28,6 +28,8 @@ type connectionFormPage struct {
 	Policy  string
 	Trust   string
 	Grants  string
+	// Defaults are the processing settings used for blank fields.
+	Defaults lore.ConnectionSettings
 }
 
 // connectDeletePage asks to confirm a deletion.
@@ -57,7 +59,7 @@ func (s *Server) connectionsPage(w http.ResponseWriter, r *http.Request) error {
 
 // formPage builds the form page for f; c is the stored connection when editing.
 func formPage(c *lore.Connection, f connForm) *connectionFormPage {
-	p := &connectionFormPage{Page: Page{Title: "New connection", Nav: "connections"}, Stores: storeOptions,
+	p := &connectionFormPage{Page: Page{Title: "New connection", Nav: "connections"}, Stores: storeOptions, Defaults: settingsDefaults,
 		Conn: c, Form: f, Secrets: map[string]lore.SecretState{}, SSL: sslModes}
 	if c != nil {
 		p.Title = "Connection " + c.Name

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/lorehq/lore"
@@ -54,6 +55,28 @@ type connForm struct {
 	Config map[string]string
 	Target string // Redshift: cluster or serverless
 	Auth   string // Redshift: keys or role
+	// Settings are the processing settings; zero fields show their default as a placeholder.
+	Settings lore.ConnectionSettings
+}
+
+// settingsDefaults are shown beside the processing settings.
+var settingsDefaults = lore.ConnectionSettings{}.WithDefaults()
+
+// parseSettings reads the processing settings of the form; blank fields mean the default. A
+// malformed number is kept as 0 (the default) and reported by the catalog's range check when
+// negative.
+func parseSettings(v url.Values) *lore.ConnectionSettings {
+	num := func(k string) int64 {
+		n, err := strconv.ParseInt(strings.TrimSpace(v.Get(k)), 10, 64)
+		if err != nil {
+			return 0
+		}
+		return n
+	}
+	return &lore.ConnectionSettings{
+		SampleRows: int(num("sample_rows")), SamplesPerColumn: int(num("samples_per_column")), MaxRows: num("max_rows"),
+		Concurrency: int(num("concurrency")), TimeoutSeconds: int(num("timeout_seconds")), ProfileExternal: v.Get("profile_external") == "on",
+	}
 }
 
 // newConnForm returns the form of a new connection of type typ with its defaults.
@@ -68,7 +91,7 @@ func newConnForm(typ string) connForm {
 
 // connFormOf fills the form from a stored connection.
 func connFormOf(c *lore.Connection) connForm {
-	f := connForm{Name: c.Name, Type: c.Type, Config: map[string]string{}, Target: targetCluster, Auth: authKeys}
+	f := connForm{Name: c.Name, Type: c.Type, Config: map[string]string{}, Target: targetCluster, Auth: authKeys, Settings: c.Settings}
 	for k, v := range c.Config {
 		f.Config[k] = v
 	}
@@ -98,7 +121,8 @@ func parseConnForm(v url.Values, typ string, old *lore.Connection) (connForm, lo
 			f.Config[k] = val
 		}
 	}
-	in := lore.ConnectionInput{Name: f.Name, Type: typ, Config: map[string]string{}, Secrets: map[string]string{}}
+	in := lore.ConnectionInput{Name: f.Name, Type: typ, Config: map[string]string{}, Secrets: map[string]string{}, Settings: parseSettings(v)}
+	f.Settings = *in.Settings
 	for k, val := range f.Config {
 		in.Config[k] = val
 	}
