@@ -132,8 +132,12 @@ func (s *Service) catalogStep(ctx context.Context, runID, connID int64) (err err
 	if err != nil {
 		return err
 	}
-	if err := s.Store.FinishRunIfDone(ctx, runID); err != nil {
+	closed, err := s.Store.FinishRunIfDone(ctx, runID)
+	if err != nil {
 		return err
+	}
+	if closed {
+		s.noteRunEnd(ctx, runID)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/riverqueue/river/rivertype"
 
@@ -69,10 +68,13 @@ func (s *Service) runTableJob(ctx context.Context, job *rivertype.JobRow, runID,
 	start := s.Now()
 	finish := func(state, msg string) error {
 		s.Metrics.JobFinished(kind, state, s.Now().Sub(start))
-		if err := s.Store.FinishItem(context.WithoutCancel(ctx), runID, key, state, msg); err != nil {
+		closed, err := s.Store.FinishItem(context.WithoutCancel(ctx), runID, key, state, msg)
+		if err != nil {
 			return err
 		}
-		s.noteRunEnd(ctx, runID)
+		if closed {
+			s.noteRunEnd(ctx, runID)
+		}
 		return nil
 	}
 	t, err := s.Store.FindTable(ctx, tableID)
@@ -109,10 +111,9 @@ func (s *Service) runTableJob(ctx context.Context, job *rivertype.JobRow, runID,
 	return finish(lore.StatusFailed, msg)
 }
 
-// noteRunEnd counts a run that just ended.
+// noteRunEnd counts a run that this process just closed.
 func (s *Service) noteRunEnd(ctx context.Context, runID int64) {
-	r, err := s.Store.FindRun(ctx, runID, false)
-	if err == nil && r.FinishedAt != nil && s.Now().Sub(*r.FinishedAt) < 2*time.Second && (r.Status == lore.StatusDone || r.Status == lore.StatusFailed) {
+	if r, err := s.Store.FindRun(ctx, runID, false); err == nil {
 		s.Metrics.RunFinished(r.Kind, r.Status)
 	}
 }

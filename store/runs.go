@@ -110,27 +110,33 @@ func (s *Store) StartItem(ctx context.Context, runID int64, key RunItemKey) (boo
 	return n > 0, nil
 }
 
-// FinishItem records an item's outcome, then finishes the run when no item is left to do.
-func (s *Store) FinishItem(ctx context.Context, runID int64, key RunItemKey, state, errText string) error {
+// FinishItem records an item's outcome, then finishes the run when no item is left to do. It
+// reports whether this call closed the run.
+func (s *Store) FinishItem(ctx context.Context, runID int64, key RunItemKey, state, errText string) (bool, error) {
 	_, err := s.db.ExecContext(ctx, `UPDATE run_items SET state = $1, error = $2, finished_at = $3
 		WHERE run_id = $4 AND table_id = $5 AND job = $6 AND state IN ('queued', 'running')`, state, errText, s.now().UTC(), runID, key.TableID, key.Job)
 	if err != nil {
-		return mapErr(err)
+		return false, mapErr(err)
 	}
 	return s.FinishRunIfDone(ctx, runID)
 }
 
 // FinishRunIfDone closes a running run whose items are all finished: failed when any failed. It
 // runs on its own, after the item's update committed, so that of two items finishing together
-// the later one always sees both.
-func (s *Store) FinishRunIfDone(ctx context.Context, runID int64) error {
+// the later one always sees both. It reports whether this call closed the run, so that exactly
+// one caller counts it.
+func (s *Store) FinishRunIfDone(ctx context.Context, runID int64) (bool, error) {
 	now := s.now().UTC()
-	_, err := s.db.ExecContext(ctx, `UPDATE runs SET
+	res, err := s.db.ExecContext(ctx, `UPDATE runs SET
 		status = CASE WHEN EXISTS (SELECT 1 FROM run_items WHERE run_id = $1 AND state = 'failed') THEN 'failed' ELSE 'done' END,
 		error = CASE WHEN EXISTS (SELECT 1 FROM run_items WHERE run_id = $1 AND state = 'failed') THEN 'Some tables failed: retry them from the panel.' ELSE '' END,
 		finished_at = $2
 		WHERE id = $1 AND status = 'running' AND diff <> '' AND NOT EXISTS (SELECT 1 FROM run_items WHERE run_id = $1 AND state IN ('queued', 'running'))`, runID, now)
-	return mapErr(err)
+	if err != nil {
+		return false, mapErr(err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 // FailRun ends a run with an error (the catalog step failed); its queued items are cancelled.
@@ -256,6 +262,9 @@ func (s *Store) FindRun(ctx context.Context, runID int64, withItems bool) (*lore
 	} else if err != nil {
 		return nil, mapErr(err)
 	}
+	if !withItems {
+		return r, s.countItems(ctx, r)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT i.table_id, t.database_name, t.schema_name, t.name, i.job, i.state, i.error, i.attempts, i.started_at, i.finished_at
 		FROM run_items i JOIN catalog_tables t ON t.id = i.table_id WHERE i.run_id = $1 ORDER BY t.schema_name, t.name, i.job`, runID)
 	if err != nil {
@@ -323,4 +332,34 @@ func (s *Store) LatestRun(ctx context.Context, connID int64) (*lore.Run, error) 
 		return nil, mapErr(err)
 	}
 	return s.FindRun(ctx, id, true)
+}
+
+// countItems fills a run's counts with one aggregate query.
+func (s *Store) countItems(ctx context.Context, r *lore.Run) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT state, count(*) FROM run_items WHERE run_id = $1 GROUP BY state`, r.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return err
+		}
+		r.Counts.Total += n
+		switch state {
+		case lore.StatusQueued:
+			r.Counts.Queued = n
+		case lore.StatusRunning:
+			r.Counts.Running = n
+		case lore.StatusDone:
+			r.Counts.Done = n
+		case lore.StatusFailed:
+			r.Counts.Failed = n
+		case lore.StatusCancelled:
+			r.Counts.Cancelled = n
+		}
+	}
+	return rows.Err()
 }
