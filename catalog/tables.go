@@ -25,10 +25,23 @@ func (s *Service) ListTables(ctx context.Context, connID int64, search string, l
 	if ts == nil && err == nil {
 		ts = []*lore.Table{}
 	}
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	descs, err := s.Store.TableDescriptions(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	for _, t := range ts {
 		t.Columns = []lore.Column{}
+		t.Description = resolve(descs[t.ID])
+		t.Description.Sources = nil
 	}
-	return ts, err
+	return ts, nil
 }
 
 // GetTable returns a stored table with its columns, shown descriptions (with their source and

@@ -227,3 +227,30 @@ func (s *Store) FindProfile(ctx context.Context, tableID int64) (SealedSecret, e
 	}
 	return sec, mapErr(err)
 }
+
+// TableDescriptions returns the table-level description candidates of many tables at once.
+func (s *Store) TableDescriptions(ctx context.Context, ids []int64) (map[int64][]lore.DescriptionCandidate, error) {
+	out := map[int64][]lore.DescriptionCandidate{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT table_id, source, text, provider, model, stale, accepted, updated_at
+		FROM descriptions WHERE column_name = '' AND table_id IN (`+s.dialect.placeholders(1, len(ids))+`)`, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var c lore.DescriptionCandidate
+		if err := rows.Scan(&id, &c.Source, &c.Text, &c.Provider, &c.Model, &c.Stale, &c.Accepted, &c.UpdatedAt); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], c)
+	}
+	return out, rows.Err()
+}
