@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -64,11 +65,15 @@ func CheckPassword(encoded, password string) bool {
 }
 
 // dummyHash is checked against when an e-mail is unknown so that the answer takes as long as for
-// a known one.
-var dummyHash, _ = HashPassword("lore-timing-equaliser")
+// a known one. It is made on first use: hashing costs a second and 64 MiB, which commands that
+// never check a password should not pay.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("lore-timing-equaliser")
+	return h
+})
 
 // CheckDummyPassword spends the time of one password check.
-func CheckDummyPassword(password string) { CheckPassword(dummyHash, password) }
+func CheckDummyPassword(password string) { CheckPassword(dummyHash(), password) }
 
 // NewToken returns a random opaque token with the given prefix and the hex SHA-256 hash that is
 // stored in its place.

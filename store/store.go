@@ -150,6 +150,10 @@ func openSQLite(ctx context.Context, dir string, key []byte) (*Store, error) {
 		return nil, lore.Errorf(lore.EINVALID, "the store key must be 32 bytes")
 	}
 	path := filepath.Join(dir, DBFileName)
+	// The file is created 0600 before SQLite opens it (SQLite would use the umask).
+	if fh, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o600); err == nil {
+		fh.Close()
+	}
 	db, err := sql.Open("sqlite3", SQLiteDSN(path, key))
 	if err != nil {
 		return nil, err
@@ -171,10 +175,27 @@ func openSQLite(ctx context.Context, dir string, key []byte) (*Store, error) {
 	return &Store{db: db, dialect: SQLite}, nil
 }
 
-func sqliteOpenError(path string, err error) error {
+// sqliteCode returns the primary SQLite result code in err's chain, which the driver reports as
+// an *sqlite3.Error or as a bare (extended) code.
+func sqliteCode(err error) (sqlite3.ErrorCode, bool) {
 	var se *sqlite3.Error
 	if errors.As(err, &se) {
-		switch se.Code() {
+		return se.Code(), true
+	}
+	var xc sqlite3.ExtendedErrorCode
+	if errors.As(err, &xc) {
+		return xc.Code(), true
+	}
+	var c sqlite3.ErrorCode
+	if errors.As(err, &c) {
+		return c, true
+	}
+	return 0, false
+}
+
+func sqliteOpenError(path string, err error) error {
+	if code, ok := sqliteCode(err); ok {
+		switch code {
 		case sqlite3.NOTADB:
 			return lore.Errorf(lore.EUNAVAILABLE, "%s cannot be read with this key: it belongs to another installation, is not encrypted as expected, or is damaged; start Lore with the key it was created with", path)
 		case sqlite3.CANTOPEN, sqlite3.READONLY, sqlite3.PERM:

@@ -3,10 +3,11 @@ package main
 import (
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/lorehq/lore"
 )
 
 // errUsage means the flags were wrong and usage was printed.
@@ -38,7 +39,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		env := EnvName(f.Name)
 		if v, ok := os.LookupEnv(env); ok {
 			if e := fs.Set(f.Name, v); e != nil {
-				err = fmt.Errorf("%s=%q: %v", env, v, e)
+				err = lore.Errorf(lore.EINVALID, "%s=%q is not a valid --%s (%v); fix or unset it", env, v, f.Name, e)
 			}
 		}
 	})

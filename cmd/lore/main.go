@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/lorehq/lore"
@@ -78,10 +79,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return 0
 }
 
-// oneLine returns the user message of err: the lore.Error message, or the error text.
+// oneLine returns the user message of err (the lore.Error message, or the error text) on one
+// line: the lines of a multi-line message are joined with "; ", repeated lines dropped.
 func oneLine(err error) string {
+	msg := err.Error()
 	if lore.ErrorCode(err) != lore.EINTERNAL {
-		return lore.ErrorMessage(err)
+		msg = lore.ErrorMessage(err)
 	}
-	return err.Error()
+	var parts []string
+	seen := map[string]bool{}
+	for _, l := range strings.Split(msg, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !seen[l] {
+			seen[l] = true
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/lorehq/lore"
 	"github.com/lorehq/lore/internal/stack"
 	"github.com/lorehq/lore/jobs"
+	"github.com/lorehq/lore/metrics"
 	"github.com/lorehq/lore/store"
 	"github.com/lorehq/lore/web"
 )
@@ -32,6 +32,8 @@ type Config struct {
 	LogLevel      string
 	MaxWorkers    int
 	JobTimeout    time.Duration
+	RescueAfter   time.Duration
+	MetricsToken  string
 }
 
 func (c *Config) register(fs *flag.FlagSet) {
@@ -45,6 +47,8 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.IntVar(&c.MaxWorkers, "max-workers", 20, "jobs this process works at once")
 	fs.DurationVar(&c.JobTimeout, "job-timeout", 10*time.Minute, "longest time one job may run")
+	fs.DurationVar(&c.RescueAfter, "rescue-after", 0, "re-queue the running jobs of a worker that died after this long (longer than --job-timeout; 0: job timeout + 5m)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token /metrics requires (prefer LORE_METRICS_TOKEN); empty leaves /metrics open: keep it off the internet")
 }
 
 func (c *Config) validate() error {
@@ -62,7 +66,7 @@ func (c *Config) validate() error {
 	if c.Role == "worker" && c.Store.databaseURL == "" {
 		return lore.Errorf(lore.EINVALID, "--role worker needs --database-url: separate worker processes share a PostgreSQL store")
 	}
-	return nil
+	return c.validateOps()
 }
 
 func (c *Config) logger(w io.Writer) (*slog.Logger, error) {
@@ -86,6 +90,7 @@ type Main struct {
 	Logger *slog.Logger
 
 	stack    *stack.Stack
+	metrics  *metrics.Metrics
 	unlock   func()
 	server   *http.Server
 	listener net.Listener
@@ -121,11 +126,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	// Load the certificate and listen before opening the store, so that a bad certificate or a
+	// busy --addr fails at once, without touching the data.
+	if m.listener, err = m.listen(); err != nil {
+		return err
+	}
 	m.stack, err = stack.Open(ctx, stack.Options{
 		DataDir: m.Config.Store.dataDir, DatabaseURL: m.Config.Store.databaseURL, KeyProvider: m.Config.Store.keyProvider,
 		Logger: m.Logger, Migrate: true, Queue: true, Work: work, MaxWorkers: m.Config.MaxWorkers, JobTimeout: m.Config.JobTimeout,
+		RescueAfter: m.Config.RescueAfter,
 	})
 	if err != nil {
+		return err
+	}
+	if err := m.setupMetrics(); err != nil {
 		return err
 	}
 	if work {
@@ -140,22 +154,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return fmt.Errorf("start job queue: %w", err)
 		}
 	}
-	var tlsConfig *tls.Config
-	switch {
-	case m.Config.TLSCert != "":
-		cert, err := tls.LoadX509KeyPair(m.Config.TLSCert, m.Config.TLSKey)
-		if err != nil {
-			return lore.Errorf(lore.EINVALID, "cannot load --tls-cert/--tls-key: %v", err)
-		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	case m.Config.TLSSelfSigned:
-		cert, err := selfSignedCert(m.Config.Addr)
-		if err != nil {
-			return err
-		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	}
-	m.tls = tlsConfig != nil
 	var handler http.Handler = http.NotFoundHandler()
 	if m.Config.Role != "worker" {
 		srv, err := web.New(web.Config{
@@ -173,14 +171,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	} else {
 		handler = workerHandler(m)
 	}
-	ln, err := net.Listen("tcp", m.Config.Addr)
-	if err != nil {
-		return lore.Errorf(lore.EUNAVAILABLE, "cannot listen on %s: %v; choose another --addr", m.Config.Addr, err)
-	}
-	if tlsConfig != nil {
-		ln = tls.NewListener(ln, tlsConfig)
-	}
-	m.listener = ln
+	handler = m.opsHandler(handler)
+	ln := m.listener
 	m.server = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -227,6 +219,8 @@ func (m *Main) Close() error {
 	defer cancel()
 	if m.server != nil {
 		m.server.Shutdown(ctx)
+	} else if m.listener != nil {
+		m.listener.Close()
 	}
 	var err error
 	if m.stack != nil {

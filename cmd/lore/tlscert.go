@@ -10,6 +10,8 @@ import (
 	"math/big"
 	"net"
 	"time"
+
+	"github.com/lorehq/lore"
 )
 
 // selfSignedCert makes an ECDSA P-256 certificate for localhost and the host of addr, valid for a
@@ -45,4 +47,33 @@ func selfSignedCert(addr string) (tls.Certificate, error) {
 		return tls.Certificate{}, err
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
+
+// listen loads the TLS certificate (given or self-signed), if any, and listens on --addr. It
+// sets m.tls.
+func (m *Main) listen() (net.Listener, error) {
+	var tlsConfig *tls.Config
+	switch {
+	case m.Config.TLSCert != "":
+		cert, err := tls.LoadX509KeyPair(m.Config.TLSCert, m.Config.TLSKey)
+		if err != nil {
+			return nil, lore.Errorf(lore.EINVALID, "cannot load --tls-cert/--tls-key: %v; give a PEM certificate and its private key", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	case m.Config.TLSSelfSigned:
+		cert, err := selfSignedCert(m.Config.Addr)
+		if err != nil {
+			return nil, err
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return nil, lore.Errorf(lore.EUNAVAILABLE, "cannot listen on %s: %v; choose another --addr", m.Config.Addr, err)
+	}
+	m.tls = tlsConfig != nil
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+	return ln, nil
 }

@@ -32,10 +32,13 @@ type Options struct {
 	// needs them is refused.
 	Migrate bool
 	// Queue opens the job queue; Work also works jobs in this process.
-	Queue        bool
-	Work         bool
-	MaxWorkers   int
-	JobTimeout   time.Duration
+	Queue      bool
+	Work       bool
+	MaxWorkers int
+	JobTimeout time.Duration
+	// RescueAfter is how long a job of a process that died stays running before another
+	// worker takes it again (jobs.Config.RescueAfter; zero is its default).
+	RescueAfter  time.Duration
 	PollInterval time.Duration
 }
 
@@ -61,9 +64,12 @@ func Open(ctx context.Context, o Options) (st *Stack, err error) {
 		o.KeyProvider = "file"
 	}
 	st = &Stack{Options: o}
+	// The error returns below set st to nil before this runs: close what was opened through
+	// its own reference.
+	opened := st
 	defer func() {
 		if err != nil {
-			st.Close()
+			opened.Close()
 		}
 	}()
 	keyDir := o.DataDir
@@ -120,7 +126,7 @@ func openQueue(st *Stack, o Options) error {
 	river.AddWorker(workers, &catalog.ProfileWorker{Service: svc})
 	river.AddWorker(workers, &catalog.DescribeWorker{Service: svc})
 	q, err := jobs.New(jobs.Config{DB: st.Store.DB(), Dialect: st.Store.Dialect(), Logger: o.Logger, Work: o.Work,
-		MaxWorkers: o.MaxWorkers, JobTimeout: o.JobTimeout, PollInterval: o.PollInterval}, workers)
+		MaxWorkers: o.MaxWorkers, JobTimeout: o.JobTimeout, RescueAfter: o.RescueAfter, PollInterval: o.PollInterval}, workers)
 	if err != nil {
 		return err
 	}
@@ -161,6 +167,9 @@ func openSQLite(ctx context.Context, st *Stack, o Options) (*store.Store, error)
 			return s2, nil
 		}
 	}
+	if err != nil && lore.ErrorCode(err) == lore.EUNAVAILABLE {
+		err = unreadableStore(ctx, dbPath, keys.Current, err)
+	}
 	return s, err
 }
 
@@ -183,6 +192,9 @@ func isPlainSQLite(path string) bool {
 
 // Close closes everything that was opened.
 func (st *Stack) Close() error {
+	if st == nil {
+		return nil
+	}
 	var errs []error
 	if st.Queue != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)

@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,11 +11,35 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ncruces/go-sqlite3"
 	_ "github.com/ncruces/go-sqlite3/driver" // the sqlite3 driver
 
+	"github.com/lorehq/lore"
 	"github.com/lorehq/lore/store"
 	"github.com/lorehq/lore/vault"
 )
+
+// unreadableStore explains why the store file at path did not open with key when the reason is
+// that its bytes do not decrypt to a database (damaged, truncated, or another installation's);
+// otherwise it returns err. It opens the file again, read-only in effect: the open fails before
+// anything is written.
+func unreadableStore(ctx context.Context, path string, key []byte, err error) error {
+	db, oerr := sql.Open("sqlite3", store.SQLiteDSN(path, key))
+	if oerr != nil {
+		return err
+	}
+	defer db.Close()
+	perr := db.PingContext(ctx)
+	if perr == nil {
+		perr = db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(new(int))
+	}
+	var code sqlite3.ErrorCode
+	if !errors.As(perr, &code) || (code != sqlite3.NOTADB && code != sqlite3.CORRUPT) {
+		return err
+	}
+	return lore.Errorf(lore.EUNAVAILABLE, "%s does not open with the store key in %s: the file is damaged or truncated, or belongs to another installation; restore it together with %s and %s from the same backup",
+		path, filepath.Dir(path), vault.KeyFileName, vault.StoreKeyFileName)
+}
 
 // reencrypt copies the SQLite database at src (opened with key, nil for a plain file) into a new
 // file dst encrypted with newKey, using VACUUM INTO so the copy is consistent.
