@@ -195,6 +195,10 @@ func TestSecretsAndSamplesAreNotInTheRawStore(t *testing.T) {
 	event := findTable(t, e.svc, e.conn.ID, "event")
 	sample := column(t, event, "eventname").Profile.Samples[0]
 	secretKey := "lore-local-test-secret"
+	description := column(t, event, "eventname").Description.Text
+	if description == "" {
+		t.Fatal("eventname has no description")
+	}
 	e.st.Store.DB().Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	secrets, _ := e.st.Store.ConnectionSecrets(ctx, e.conn.ID)
 	if len(secrets) != 2 {
@@ -206,7 +210,7 @@ func TestSecretsAndSamplesAreNotInTheRawStore(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		for _, needle := range []string{"venuename", "eventname", sample, secretKey} {
+		for _, needle := range []string{"venuename", "eventname", sample, secretKey, description} {
 			if needle != "" && bytesContains(raw, needle) {
 				t.Errorf("%q found in the raw bytes of %s", needle, ent.Name())
 			}
@@ -215,3 +219,13 @@ func TestSecretsAndSamplesAreNotInTheRawStore(t *testing.T) {
 }
 
 func bytesContains(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }
+
+func openWarehouse(t *testing.T, url string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
