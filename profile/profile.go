@@ -126,7 +126,10 @@ func Table(ctx context.Context, q lore.Querier, meta lore.TableMeta, opts Option
 			return prof, fmt.Errorf("profile table %s: %w", meta.Ref, err)
 		}
 	}
-	if sql, args := p.sampleSQL(opts.SampleRows, opts.MaxValueLen); sql != "" {
+	// An empty table (counted exactly, not from a block sample) has nothing to sample: the
+	// second statement is not sent.
+	empty := prof.RowCount != nil && *prof.RowCount == 0 && prof.SkipReason == ""
+	if sql, args := p.sampleSQL(opts.SampleRows, opts.MaxValueLen); sql != "" && !empty {
 		prof.Statements++
 		rs, err := run(ctx, q, opts.Timeout, sql, args)
 		if err != nil {
