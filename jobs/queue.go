@@ -35,8 +35,8 @@ type Config struct {
 	JobTimeout time.Duration
 	// RescueAfter re-queues jobs of a process that died (default 15 minutes, > JobTimeout).
 	RescueAfter time.Duration
-	// PollInterval is how often idle workers look for jobs (default 50 ms on SQLite, 200 ms on
-	// PostgreSQL: the database/sql drivers have no LISTEN/NOTIFY, so the queue polls).
+	// PollInterval is how often idle workers look for jobs (default 50 ms: the database/sql
+	// drivers have no LISTEN/NOTIFY, so the queue polls; one indexed query per poll).
 	PollInterval time.Duration
 }
 
@@ -83,9 +83,6 @@ func New(cfg Config, workers *river.Workers) (*Queue, error) {
 	}
 	if rc.FetchPollInterval == 0 {
 		rc.FetchPollInterval = 50 * time.Millisecond
-		if cfg.Dialect == store.Postgres {
-			rc.FetchPollInterval = 200 * time.Millisecond
-		}
 	}
 	if rc.JobTimeout == 0 {
 		rc.JobTimeout = 10 * time.Minute

@@ -50,6 +50,13 @@ func (s *Store) ApplyCatalog(ctx context.Context, connID int64, metas []lore.Tab
 	now := s.now().UTC()
 	res := &CatalogResult{Diff: lore.Diff{Added: []string{}, Removed: []string{}, Changed: []lore.TableChange{}}}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		if s.dialect == Postgres {
+			// The catalog can always be read again from the warehouse: do not wait for the WAL
+			// flush of this large transaction (a crash loses it whole, never half of it).
+			if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+				return mapErr(err)
+			}
+		}
 		stored := map[lore.TableRef]storedTable{}
 		rows, err := tx.QueryContext(ctx, `SELECT id, database_name, schema_name, name, fingerprint, removed FROM catalog_tables WHERE connection_id = $1`, connID)
 		if err != nil {

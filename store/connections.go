@@ -74,16 +74,27 @@ func (s *Store) UpdateConnection(ctx context.Context, c *lore.Connection, secret
 	})
 }
 
-// DeleteConnection deletes a connection and everything stored for it.
+// DeleteConnection deletes a connection and everything stored for it (the column and
+// description rows have no foreign key to cascade from, so they go first).
 func (s *Store) DeleteConnection(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM connections WHERE id = $1`, id)
-	if err != nil {
-		return mapErr(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("Connection %d does not exist.", id)
-	}
-	return nil
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM catalog_columns WHERE table_id IN (SELECT id FROM catalog_tables WHERE connection_id = $1)`,
+			`DELETE FROM descriptions WHERE table_id IN (SELECT id FROM catalog_tables WHERE connection_id = $1)`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return mapErr(err)
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM connections WHERE id = $1`, id)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("Connection %d does not exist.", id)
+		}
+		return nil
+	})
 }
 
 const connectionColumns = `id, name, type, config, settings, external_id, created_at, updated_at`

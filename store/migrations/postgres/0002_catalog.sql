@@ -54,8 +54,11 @@ CREATE TABLE catalog_tables (
 	UNIQUE (connection_id, database_name, schema_name, name)
 );
 
+-- No foreign key on the two bulk tables: a key check per row would dominate the catalog write
+-- (tens of thousands of rows per run). Tables are only ever marked removed; deleting a
+-- connection deletes these rows explicitly (store.DeleteConnection).
 CREATE TABLE catalog_columns (
-	table_id BIGINT NOT NULL REFERENCES catalog_tables (id) ON DELETE CASCADE,
+	table_id BIGINT NOT NULL,
 	name TEXT NOT NULL,
 	position BIGINT NOT NULL,
 	type TEXT NOT NULL,
@@ -68,7 +71,7 @@ CREATE TABLE catalog_columns (
 );
 
 CREATE TABLE descriptions (
-	table_id BIGINT NOT NULL REFERENCES catalog_tables (id) ON DELETE CASCADE,
+	table_id BIGINT NOT NULL,
 	column_name TEXT NOT NULL,
 	source TEXT NOT NULL,
 	text TEXT NOT NULL,
