@@ -184,7 +184,12 @@ func (q postgresQuerier) Query(ctx context.Context, sql string, args ...any) (*l
 	var rs *lore.ResultSet
 	err = func() error {
 		q.c.statements.Add(1)
-		rows, err := p.Query(ctx, sql, append([]any{pgx.QueryResultFormats{pgx.TextFormatCode}}, args...)...)
+		opts := []any{pgx.QueryResultFormats{pgx.TextFormatCode}}
+		if len(args) == 0 {
+			// Nothing to bind: one plain Query message, the cheapest exchange there is.
+			opts = []any{pgx.QueryExecModeSimpleProtocol}
+		}
+		rows, err := p.Query(ctx, sql, append(opts, args...)...)
 		if err != nil {
 			return err
 		}
