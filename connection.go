@@ -76,6 +76,9 @@ type ConnectionInput struct {
 	Config   map[string]string   `json:"config"`
 	Secrets  map[string]string   `json:"secrets"`
 	Settings *ConnectionSettings `json:"settings,omitempty"`
+	// ClearSecrets names stored secrets to delete on edit (switching a Redshift connection from
+	// access keys to an IAM role, say).
+	ClearSecrets []string `json:"clear_secrets,omitempty"`
 }
 
 // SelectionItem selects a table, or a whole schema when Table is empty. FutureTables (schemas

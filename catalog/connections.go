@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -205,6 +206,16 @@ func (s *Service) UpdateConnection(ctx context.Context, u *lore.User, id int64, 
 	if err != nil {
 		return nil, err
 	}
+	var clear []string
+	for _, name := range in.ClearSecrets {
+		if !slices.Contains(secretNames[c.Type], name) {
+			return nil, lore.Errorf(lore.EINVALID, "Unknown secret %q to clear for %s.", name, c.Type)
+		}
+		if _, replaced := secrets[name]; !replaced {
+			delete(merged, name)
+			clear = append(clear, name)
+		}
+	}
 	for k, v := range secrets {
 		merged[k] = v
 	}
@@ -215,11 +226,11 @@ func (s *Service) UpdateConnection(ctx context.Context, u *lore.User, id int64, 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.UpdateConnection(ctx, c, sealed, nil); err != nil {
+	if err := s.Store.UpdateConnection(ctx, c, sealed, clear); err != nil {
 		return nil, err
 	}
 	s.dropConn(id)
-	s.audit(ctx, u, "connection.update", c.Name, "secrets changed: "+strings.Join(sortedKeys(secrets), ", "))
+	s.audit(ctx, u, "connection.update", c.Name, "secrets changed: "+strings.Join(sortedKeys(secrets), ", ")+"; cleared: "+strings.Join(clear, ", "))
 	return s.Store.FindConnection(ctx, id)
 }
 

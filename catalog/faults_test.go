@@ -122,3 +122,31 @@ func TestCancelAndRetry(t *testing.T) {
 		t.Fatalf("retried run: %s %+v", run.Status, run.Counts)
 	}
 }
+
+// TestClearSecrets deletes stored secrets on edit, and refuses unknown ones.
+func TestClearSecrets(t *testing.T) {
+	e := setup(t, false)
+	ctx := context.Background()
+	in := lore.ConnectionInput{Config: e.conn.Config, ClearSecrets: []string{"password"}}
+	if _, err := e.svc.UpdateConnection(ctx, e.admin, e.conn.ID, in); lore.ErrorCode(err) != lore.EINVALID {
+		t.Fatalf("clearing a secret Redshift does not have: %v", err)
+	}
+	// Half a key pair is refused, and nothing changes.
+	in.ClearSecrets = []string{"secret_access_key"}
+	if _, err := e.svc.UpdateConnection(ctx, e.admin, e.conn.ID, in); lore.ErrorCode(err) != lore.EINVALID {
+		t.Fatalf("clearing half a key pair: %v", err)
+	}
+	// Switching to an IAM role clears both keys.
+	cfg := map[string]string{"role_arn": "arn:aws:iam::123456789012:role/lore-reader"}
+	for k, v := range e.conn.Config {
+		cfg[k] = v
+	}
+	in = lore.ConnectionInput{Config: cfg, ClearSecrets: []string{"access_key_id", "secret_access_key"}}
+	c, err := e.svc.UpdateConnection(ctx, e.admin, e.conn.ID, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Secrets) != 0 {
+		t.Fatalf("secrets after switching to a role: %+v", c.Secrets)
+	}
+}

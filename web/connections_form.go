@@ -151,6 +151,11 @@ func parseConnForm(v url.Values, typ string, old *lore.Connection) (connForm, lo
 	}
 	for _, name := range catalog.SecretNames(typ) {
 		if typ == lore.TypeRedshift && f.Auth == authRole {
+			// An IAM role replaces stored access keys: clear them so that the role is not
+			// assumed with the old keys.
+			if old != nil && old.Secrets[name].Set {
+				in.ClearSecrets = append(in.ClearSecrets, name)
+			}
 			continue
 		}
 		if val := v.Get(name); strings.TrimSpace(val) != "" {
