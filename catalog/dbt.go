@@ -3,8 +3,13 @@ package catalog
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/lorehq/lore"
 	"github.com/lorehq/lore/describe/dbt"
@@ -22,6 +27,9 @@ type DBTReport struct {
 	Unmatched      []string `json:"unmatched"`
 	IgnoreDatabase bool     `json:"ignore_database,omitempty"`
 	Descriptions   int      `json:"descriptions"`
+	// Path is set when the project is read from a path on the Lore server, re-read at every
+	// Save and Process and Refresh.
+	Path string `json:"path,omitempty"`
 }
 
 // MaxDBTBytes bounds an uploaded manifest (real manifests reach tens of MiB).
@@ -31,6 +39,63 @@ const MaxDBTBytes = 64 << 20
 // stores it, and applies its descriptions to the stored tables with source dbt. A bad file
 // changes nothing.
 func (s *Service) UploadDBT(ctx context.Context, u *lore.User, connID int64, manifest, catalog []byte) (*DBTReport, error) {
+	return s.importDBT(ctx, u, connID, manifest, catalog, "")
+}
+
+// LinkDBT points a connection at a dbt project on the Lore server: path is the manifest.json or
+// the directory (usually target/) holding it; a catalog.json beside it is read too. The files
+// are read now, checked like an upload, and read again at every Save and Process and Refresh.
+func (s *Service) LinkDBT(ctx context.Context, u *lore.User, connID int64, path string) (*DBTReport, error) {
+	if err := requireAdmin(u); err != nil {
+		return nil, err
+	}
+	manifest, catalog, err := readDBTPath(path)
+	if err != nil {
+		return nil, err
+	}
+	return s.importDBT(ctx, u, connID, manifest, catalog, path)
+}
+
+// readDBTPath reads manifest.json (and catalog.json when present) from a file or directory.
+func readDBTPath(path string) (manifest, catalog []byte, err error) {
+	path = strings.TrimSpace(path)
+	if path == "" || !filepath.IsAbs(path) {
+		return nil, nil, lore.Errorf(lore.EINVALID, "Give the absolute path of the dbt project's manifest.json or of its target/ directory on the Lore server.")
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, lore.Errorf(lore.EINVALID, "Lore cannot read %s: %v.", path, errors.Unwrap(err))
+	}
+	manifestPath := path
+	if st.IsDir() {
+		manifestPath = filepath.Join(path, "manifest.json")
+	}
+	read := func(p string) ([]byte, error) {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		b, err := io.ReadAll(io.LimitReader(f, MaxDBTBytes+1))
+		if err == nil && len(b) > MaxDBTBytes {
+			return nil, lore.Errorf(lore.EINVALID, "%s is larger than %d MiB.", p, MaxDBTBytes>>20)
+		}
+		return b, err
+	}
+	if manifest, err = read(manifestPath); err != nil {
+		if lore.ErrorCode(err) == lore.EINVALID {
+			return nil, nil, err
+		}
+		return nil, nil, lore.Errorf(lore.EINVALID, "Lore cannot read %s: %v. Run dbt compile or dbt docs generate first.", manifestPath, errors.Unwrap(err))
+	}
+	catalogPath := filepath.Join(filepath.Dir(manifestPath), "catalog.json")
+	if b, err := read(catalogPath); err == nil {
+		catalog = b
+	}
+	return manifest, catalog, nil
+}
+
+func (s *Service) importDBT(ctx context.Context, u *lore.User, connID int64, manifest, catalog []byte, path string) (*DBTReport, error) {
 	if err := requireAdmin(u); err != nil {
 		return nil, err
 	}
@@ -53,14 +118,19 @@ func (s *Service) UploadDBT(ctx context.Context, u *lore.User, connID int64, man
 	if err != nil && len(tables) > 0 {
 		return nil, err
 	}
+	report.Path = path
 	raw, _ := json.Marshal(report)
-	if err := s.Store.PutDBT(ctx, connID, manifest, catalog, "", string(raw)); err != nil {
+	if err := s.Store.PutDBT(ctx, connID, manifest, catalog, path, string(raw)); err != nil {
 		return nil, err
 	}
 	if err := s.writeDBT(ctx, connID, writes); err != nil {
 		return nil, err
 	}
-	s.audit(ctx, u, "dbt.upload", c.Name, fmt.Sprintf("%d nodes, %d matched", report.Nodes, len(report.Matched)))
+	what := "upload"
+	if path != "" {
+		what = "path " + path
+	}
+	s.audit(ctx, u, "dbt.import", c.Name, fmt.Sprintf("%s: %d nodes, %d matched", what, report.Nodes, len(report.Matched)))
 	return report, nil
 }
 
@@ -81,6 +151,14 @@ func (s *Service) applyDBT(ctx context.Context, connID int64) error {
 	if err != nil || !ok || len(manifest) == 0 {
 		return err
 	}
+	if path != "" {
+		// A linked project is read again: dbt may have run since.
+		if m, c, err := readDBTPath(path); err != nil {
+			s.Logger.Warn("re-read dbt project; keeping the last one read", "connection", connID, "path", path, "err", err)
+		} else {
+			manifest, catalog = m, c
+		}
+	}
 	p, err := dbt.Parse(manifest, catalog)
 	if err != nil {
 		return err
@@ -93,6 +171,7 @@ func (s *Service) applyDBT(ctx context.Context, connID int64) error {
 	if err != nil {
 		return nil // nothing matches (yet): keep the earlier report
 	}
+	report.Path = path
 	raw, _ := json.Marshal(report)
 	if err := s.Store.PutDBT(ctx, connID, manifest, catalog, path, string(raw)); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -124,5 +125,61 @@ func TestDescriptionsFollowPrecedence(t *testing.T) {
 	}
 	if d := column(t, findTable(t, e.svc, e.conn.ID, "sales"), "note").Description; d.Source == lore.SourceAI {
 		t.Fatalf("rejected AI draft still shown: %+v", d)
+	}
+}
+
+// TestLinkedDBTProjectIsReadAgainOnRefresh points a connection at a dbt target directory and
+// checks that a later dbt run (a changed manifest) shows up at the next Refresh.
+func TestLinkedDBTProjectIsReadAgainOnRefresh(t *testing.T) {
+	e := setup(t, false)
+	ctx := context.Background()
+	e.svc.JobKinds = []string{}
+	db := e.conn.Config["database"]
+	if _, err := e.svc.PutSelection(ctx, e.admin, e.conn.ID, lore.Selection{Include: []lore.SelectionItem{{Database: db, Schema: "tickit", FutureTables: true}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	run, err := e.svc.Process(ctx, e.admin, e.conn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitRun(t, e.svc, run.ID)
+	manifest, err := os.ReadFile(filepath.Join(testpg.SharedDir(t), "testdata", "dbt", "tickit_redshift", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := t.TempDir()
+	if err := os.WriteFile(filepath.Join(target, "manifest.json"), manifest, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.LinkDBT(ctx, e.admin, e.conn.ID, "relative/target"); lore.ErrorCode(err) != lore.EINVALID {
+		t.Fatalf("relative path: %v", err)
+	}
+	if _, err := e.svc.LinkDBT(ctx, e.admin, e.conn.ID, filepath.Join(target, "missing")); lore.ErrorCode(err) != lore.EINVALID {
+		t.Fatalf("missing path: %v", err)
+	}
+	rep, err := e.svc.LinkDBT(ctx, e.admin, e.conn.ID, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Path != target || len(rep.Matched) != 7 {
+		t.Fatalf("link report: %+v", rep)
+	}
+	if d := findTable(t, e.svc, e.conn.ID, "sales").Description; d.Source != lore.SourceDBT || d.Text != "Ticket sale transactions" {
+		t.Fatalf("sales after link: %+v", d)
+	}
+	changed := bytes.Replace(manifest, []byte(`"Ticket sale transactions"`), []byte(`"Every ticket sold"`), 1)
+	if bytes.Equal(changed, manifest) {
+		t.Fatal("the manifest no longer holds the sales description")
+	}
+	if err := os.WriteFile(filepath.Join(target, "manifest.json"), changed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := e.svc.Refresh(ctx, e.admin, e.conn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitRun(t, e.svc, ref.ID)
+	if d := findTable(t, e.svc, e.conn.ID, "sales").Description; d.Text != "Every ticket sold" {
+		t.Fatalf("sales after refresh with a new manifest: %+v", d)
 	}
 }

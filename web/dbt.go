@@ -67,11 +67,37 @@ func (s *Server) dbtUpload(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// apiDBTUpload accepts multipart (fields manifest and catalog) or a raw JSON manifest body.
+// dbtLink points the connection at a dbt project on the Lore server.
+func (s *Server) dbtLink(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.dbtData(r)
+	if err != nil {
+		return err
+	}
+	rep, err := s.catalog.LinkDBT(r.Context(), userFrom(r.Context()), p.Conn.ID, r.PostFormValue("path"))
+	if err == nil {
+		p.Report, p.Uploaded = rep, true
+		p.Flash = &Flash{Kind: "success", Message: fmt.Sprintf("dbt project %q read from %s: %d model(s) matched, %d description(s) applied. Lore reads it again at every Save and Process and Refresh.", rep.Project, rep.Path, len(rep.Matched), rep.Descriptions)}
+		s.render(w, r, http.StatusOK, "dbt", p)
+		return nil
+	}
+	s.renderForm(w, r, err, "dbt", p)
+	return nil
+}
+
+// apiDBTUpload accepts multipart (fields manifest and catalog), a raw JSON manifest body, or
+// ?path= naming a project on the Lore server to read now and at every run.
 func (s *Server) apiDBTUpload(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "connection")
 	if err != nil {
 		return err
+	}
+	if path := r.URL.Query().Get("path"); path != "" {
+		rep, err := s.catalog.LinkDBT(r.Context(), userFrom(r.Context()), id, path)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, rep)
+		return nil
 	}
 	var manifest, cat []byte
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {

@@ -82,6 +82,7 @@ func (s *Server) routes() {
 	s.handle("POST /connections/{id}/delete", s.adminPage(s.connectionDelete))
 	s.handle("GET /connections/{id}/dbt", s.page(s.dbtPage))
 	s.handleLimit("POST /connections/{id}/dbt", catalog.MaxDBTBytes, s.adminPage(s.dbtUpload))
+	s.handle("POST /connections/{id}/dbt/path", s.adminPage(s.dbtLink))
 	s.handle("POST /settings/ai", s.adminPage(s.settingsAISave))
 	s.handle("GET /api/v1/connections", s.api(s.apiConnections))
 	s.handle("POST /api/v1/connections", s.adminAPI(s.apiConnectionCreate))
