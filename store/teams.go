@@ -9,10 +9,14 @@ import (
 )
 
 // ListTeams returns every team with its members' e-mails, ordered by name.
-func (s *Store) ListTeams(ctx context.Context) ([]*lore.Team, error) {
+func (s *Store) ListTeams(ctx context.Context) ([]*lore.Team, error) { return s.listTeams(ctx, 0) }
+
+// listTeams returns one team (id) or all (id 0) with their members.
+func (s *Store) listTeams(ctx context.Context, id int64) ([]*lore.Team, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT t.id, t.name, t.created_at, COALESCE(u.email, '')
 		FROM teams t LEFT JOIN team_members m ON m.team_id = t.id LEFT JOIN users u ON u.id = m.user_id
-		ORDER BY t.name, u.email`)
+		WHERE $1 = 0 OR t.id = $1
+		ORDER BY t.name, u.email`, id)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -38,16 +42,14 @@ func (s *Store) ListTeams(ctx context.Context) ([]*lore.Team, error) {
 
 // FindTeam returns one team, or ENOTFOUND.
 func (s *Store) FindTeam(ctx context.Context, id int64) (*lore.Team, error) {
-	teams, err := s.ListTeams(ctx)
+	teams, err := s.listTeams(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range teams {
-		if t.ID == id {
-			return t, nil
-		}
+	if len(teams) == 0 {
+		return nil, notFound("Team %d does not exist.", id)
 	}
-	return nil, notFound("Team %d does not exist.", id)
+	return teams[0], nil
 }
 
 // SaveTeam creates or replaces a team and its members in one transaction.

@@ -79,12 +79,7 @@ func (s *Server) apiTeamCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	t := &lore.Team{}
-	if in.Name != nil {
-		t.Name = *in.Name
-	}
-	if in.Members != nil {
-		t.Members = *in.Members
-	}
+	in.applyTo(t)
 	if err := s.saveTeam(r, t); err != nil {
 		return err
 	}
@@ -105,12 +100,7 @@ func (s *Server) apiTeamUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if in.Name != nil {
-		t.Name = *in.Name
-	}
-	if in.Members != nil {
-		t.Members = *in.Members
-	}
+	in.applyTo(t)
 	if err := s.saveTeam(r, t); err != nil {
 		return err
 	}
@@ -128,4 +118,14 @@ func (s *Server) apiTeamDelete(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// applyTo sets the fields the request names (a PATCH leaves the others as they are).
+func (in teamInput) applyTo(t *lore.Team) {
+	if in.Name != nil {
+		t.Name = *in.Name
+	}
+	if in.Members != nil {
+		t.Members = *in.Members
+	}
 }
